@@ -334,3 +334,30 @@ class SamEmulator:
                     write(piece)
             except OSError:
                 return
+
+
+def apply_fault(emulator: SamEmulator, spec: str) -> None:
+    """Inject a fault by name, as typed at ``kioskctl sim idcard``: ``NAME`` or ``NAME=VALUE``.
+
+    no_card, lift_mid_read, bad_checksum[=N], truncate[=N], garbage[=N], vendor_timeout[=N],
+    slow=SECONDS, sam_error=HEX, drip, silent, clear.
+    """
+    name, _, value = spec.strip().partition("=")
+    faults = emulator.faults
+    count = int(value) if value.isdigit() else 1
+    if name == "no_card":
+        emulator.lift()
+    elif name == "lift_mid_read":
+        faults.lift_mid_read = True
+    elif name in ("bad_checksum", "truncate", "garbage", "vendor_timeout"):
+        setattr(faults, name, count)
+    elif name == "slow":
+        faults.delay = float(value or 1.0)
+    elif name == "sam_error":
+        faults.sam_error = int(value or "60", 16)
+    elif name in ("drip", "silent"):
+        setattr(faults, name, value.lower() not in ("0", "off", "false"))
+    elif name == "clear":
+        emulator.faults = Faults()
+    else:
+        raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}, clear")
