@@ -22,6 +22,7 @@ class SimulatedReader:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if card is not None and self.present_after > 0:
+            self.emulator.lift()  # the demo lays the card later
             self._thread = threading.Thread(target=self._demo, name="idcard-demo", daemon=True)
             self._thread.start()
 
