@@ -175,6 +175,8 @@ class Device:
                 log.warning("link lost", extra={"device": self.name, "error": str(exc)})
                 self._drop_link(exc)
                 continue
+            except Exception:  # a driver's unforeseen error must not end the worker for good
+                log.exception("poll failed", extra={"device": self.name})
             self._wait(self.poll_interval)
         self._drop_link(None)
         self._fail_pending(DeviceNotConnected(f"{self.name} closed"))
@@ -187,7 +189,9 @@ class Device:
                 self._disconnect()
             except Exception:
                 log.exception("disconnect failed", extra={"device": self.name})
-        self._set_status(device=DeviceState.OFFLINE)
+        # After a failure report what the failure means (a hardware error stays one instead of
+        # flapping through offline until the next connect attempt says it again).
+        self._set_status(device=DeviceState.OFFLINE if exc is None else self._unreachable_state(exc))
 
     def _run_commands(self) -> None:
         while True:

@@ -307,7 +307,7 @@ class SamEmulator:
                         if not ready:
                             continue
                         data = conn.recv(4096)
-                    except OSError:
+                    except (OSError, ValueError):  # ValueError: closed by unplug() under select
                         break
                     if not data:
                         break
