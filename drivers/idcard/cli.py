@@ -13,8 +13,10 @@ from flows.masking import mask_id_number, mask_name
 from .card import IdentityCard
 from .emulator import FAULTS, SamEmulator, apply_fault, load_card
 from .errors import NoCard
+from .protocol import BAUD_RATES
 from .sam import SamLink
 
+POLL_SECONDS = 0.1  # between find polls while waiting for a card, as the kiosk's watch does
 LABELS = [("card_type", "证件类型 Card type"), ("name", "姓名 Name"), ("name_en", "英文姓名 English name"),
           ("sex", "性别 Sex"), ("nation", "民族 Nation"), ("birth", "出生 Birth"),
           ("address", "住址 Address"), ("id_number", "证件号码 ID number"),
@@ -39,6 +41,11 @@ def register(commands: argparse._SubParsersAction, sim: argparse._SubParsersActi
     reset = sub.add_parser("reset", help="reset the SAM 复位安全模块")
     _port_args(reset)
     reset.set_defaults(run=cmd_reset)
+    baud = sub.add_parser("baud", help="switch the module's baud rate 切换波特率")
+    _port_args(baud)
+    baud.add_argument("--to", type=int, required=True, choices=sorted(BAUD_RATES),
+                      help="new rate; --baud is the rate the module uses now")
+    baud.set_defaults(run=cmd_baud)
 
     emu = sim.add_parser("idcard", help="serve an emulated ID card reader 模拟身份证阅读器")
     emu.add_argument("--card", help="JSON card file (keys as in 'idcard read --json')")
@@ -72,6 +79,7 @@ def cmd_read(args: argparse.Namespace) -> int:
             while not link.find():
                 if time.monotonic() >= deadline:
                     raise NoCard(f"none within {args.timeout:g} s")
+                time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
             link.select()
             card = link.read(fingerprint=args.fingerprint)
     except DeviceError as exc:
@@ -125,6 +133,17 @@ def cmd_reset(args: argparse.Namespace) -> int:
     except DeviceError as exc:
         return _fail(exc)
     print(json.dumps({"reset": "ok"}) if args.json else "复位完成 SAM reset done")
+    return 0
+
+
+def cmd_baud(args: argparse.Namespace) -> int:
+    try:
+        with _open(args) as link:
+            link.set_baud(args.to)
+            link.sam_status()  # the module answers at the new rate
+    except DeviceError as exc:
+        return _fail(exc)
+    print(json.dumps({"baudrate": args.to}) if args.json else f"波特率已切换 Baud rate now {args.to}")
     return 0
 
 

@@ -5,13 +5,13 @@ import re
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_EIGHTEEN = re.compile(r"\d{17}[\dX]")
-_PERMIT_2017 = re.compile(r"[A-Z]{3}\d{12}")
+_EIGHTEEN = re.compile(r"[0-9]{17}[0-9X]")
+_PERMIT_2017 = re.compile(r"[A-Z]{3}[0-9]{12}")
 
 
 def check_char(first17: str) -> str:
     """The check character for the first 17 digits."""
-    if len(first17) != 17 or not first17.isdigit():
+    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("need exactly 17 digits")
     return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
 

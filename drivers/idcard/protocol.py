@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
+from operator import xor
 
 from .errors import ChecksumError, LengthError, VendorTimeout
 
@@ -32,7 +33,7 @@ BAUD_RATES = {115200: 0x00, 57600: 0x01, 38400: 0x02, 19200: 0x03, 9600: 0x04}
 
 
 def checksum(data: bytes) -> int:
-    return reduce(lambda a, b: a ^ b, data, 0)
+    return reduce(xor, data, 0)
 
 
 def encode_frame(body: bytes) -> bytes:

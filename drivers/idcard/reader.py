@@ -46,14 +46,14 @@ class IdCardReader(Device):
         self.read_timeout = read_timeout
         self.link: SamLink | None = None
         self._last_digest: bytes | None = None
-        self._silent_polls = 0
+        self._last_poll_error: str | None = None
         self.sam_id: str | None = None
 
     # -- connection -----------------------------------------------------------------------------
     def _unreachable_state(self, error: BaseException) -> DeviceState:
         if port_missing(self.url):
             return DeviceState.NO_DEVICE
-        if isinstance(error, _SAM_FAULTS):
+        if isinstance(error, _SAM_FAULTS) or isinstance(error.__cause__, _SAM_FAULTS):
             return DeviceState.HARDWARE_ERROR
         return DeviceState.OFFLINE
 
@@ -70,7 +70,7 @@ class IdCardReader(Device):
             raise
         self.link = link
         self._last_digest = None
-        self._silent_polls = 0
+        self._last_poll_error = None
         log.info("reader ready", extra={"device": self.name, "port": self.url, "sam_id": self.sam_id})
 
     def _disconnect(self) -> None:
@@ -101,8 +101,11 @@ class IdCardReader(Device):
             self._emit_event(CARD_ERROR, error=exc)
             raise LinkLost(str(exc)) from exc
         except SamStatusError as exc:
-            self._emit_event(CARD_ERROR, error=exc)
+            if exc.code != self._last_poll_error:  # a persistent code is news once, not every poll
+                self._last_poll_error = exc.code
+                self._emit_event(CARD_ERROR, error=exc)
             return
+        self._last_poll_error = None
         if self.status()["device"] != DeviceState.ONLINE.value:
             self._set_status(device=DeviceState.ONLINE)
         if not present:
@@ -142,5 +145,8 @@ class IdCardReader(Device):
             link.sam_status()
         except (NoResponse, FrameError, DeviceTimeout) as probe:
             raise LinkLost(f"reader silent after {exc.code}: {probe}") from exc
+        except SamStatusError as status:  # the module answers, but not "ready": report that
+            self._emit_event(CARD_ERROR, error=status)
+            return
         log.info("card moved during read", extra={"device": self.name, "cause": exc.code})
         self._emit_event(CARD_ERROR, error=CardLifted(exc.code))
