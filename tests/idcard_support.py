@@ -1,0 +1,130 @@
+"""Helpers for the ID card tests: a real emulator on a real pseudo-terminal or TCP port, and a
+listener that lets a test wait for the reader's events without sleeping for a fixed time."""
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from drivers.base.status import DeviceEvent, StatusChanged
+from drivers.idcard.emulator import SamEmulator, load_card
+from drivers.idcard.sam import SamLink
+
+ROOT = Path(__file__).resolve().parent.parent
+CARDS_DIR = ROOT / "assets" / "sim" / "cards"
+CARD_FILES = sorted(CARDS_DIR.glob("*.json"))
+WAIT = 5.0  # generous: only a broken driver ever waits this long
+
+
+def card(name: str = "resident") -> dict[str, Any]:
+    return load_card(CARDS_DIR / f"{name}.json")
+
+
+@contextlib.contextmanager
+def pty_emulator(card_fields: dict[str, Any] | None = None, *, emulator: SamEmulator | None = None,
+                 link_path: Path | None = None) -> Iterator[tuple[SamEmulator, str]]:
+    emu = emulator or SamEmulator(card_fields)
+    url = emu.serve_pty(link_path)
+    try:
+        yield emu, url
+    finally:
+        emu.stop()
+
+
+@contextlib.contextmanager
+def tcp_emulator(card_fields: dict[str, Any] | None = None, *,
+                 emulator: SamEmulator | None = None) -> Iterator[tuple[SamEmulator, str]]:
+    emu = emulator or SamEmulator(card_fields)
+    url = emu.serve_tcp()
+    try:
+        yield emu, url
+    finally:
+        emu.stop()
+
+
+@contextlib.contextmanager
+def sam_link(url: str, timeout: float = 0.3, read_timeout: float = 1.0) -> Iterator[SamLink]:
+    link = SamLink.open(url, timeout=timeout, read_timeout=read_timeout)
+    try:
+        yield link
+    finally:
+        link.close()
+
+
+class Recorder:
+    """Subscribes to a device and records every event, so a test can wait for one."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, event: Any) -> None:
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+
+    def wait_for(self, predicate: Callable[[Any], bool], timeout: float = WAIT, *, after: int = 0) -> Any:
+        """The first recorded event (from index ``after``) matching ``predicate``; fails on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for event in self.events[after:]:
+                    if predicate(event):
+                        return event
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no matching event within {timeout} s; got {self.summary()}")
+                self._cond.wait(left)
+
+    def mark(self) -> int:
+        with self._cond:
+            return len(self.events)
+
+    def of_kind(self, kind: str) -> list[DeviceEvent]:
+        with self._cond:
+            return [e for e in self.events if isinstance(e, DeviceEvent) and e.kind == kind]
+
+    def states(self) -> list[str]:
+        """The sequence of ``device`` states reported, in order."""
+        with self._cond:
+            return [e.changes["device"] for e in self.events
+                    if isinstance(e, StatusChanged) and "device" in e.changes]
+
+    def summary(self) -> list[Any]:
+        with self._cond:
+            return [e.changes if isinstance(e, StatusChanged) else (e.kind, getattr(e.error, "code", None))
+                    for e in self.events]
+
+
+def is_state(state: str) -> Callable[[Any], bool]:
+    return lambda e: isinstance(e, StatusChanged) and e.changes.get("device") == state
+
+
+def is_kind(kind: str) -> Callable[[Any], bool]:
+    return lambda e: isinstance(e, DeviceEvent) and e.kind == kind
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = WAIT, what: str = "condition") -> None:
+    """Poll ``condition`` until it holds; fails after ``timeout`` (never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s")
+        time.sleep(0.01)
+
+
+class CountingEmulator(SamEmulator):
+    """The emulator, also recording each command (CMD, PARA) it answered."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands: list[tuple[int, int]] = []
+
+    def answer(self, body: bytes) -> bytes:
+        self.commands.append(tuple(body[:2]))
+        return super().answer(body)
+
+    def count(self, command: tuple[int, int]) -> int:
+        return self.commands.count(command)
