@@ -238,3 +238,28 @@ def test_missing_port_is_one_line():
 def test_quit_ends_the_sim(sim_factory):
     sim = sim_factory()
     assert sim.quit() == 0
+
+
+def test_baud_switch_moves_the_module_to_the_new_rate(sim_factory):
+    sim = sim_factory("--card", str(CARDS_DIR / "resident.json"))
+    switched = kioskctl("idcard", "baud", "--port", sim.url, "--to", "9600", "--json")
+    assert switched.returncode == 0, switched.stderr
+    assert json.loads(switched.stdout) == {"baudrate": 9600}
+    at_new_rate = kioskctl("idcard", "read", "--port", sim.url, "--baud", "9600", "--json")
+    assert at_new_rate.returncode == 0, at_new_rate.stderr
+    assert json.loads(at_new_rate.stdout)["card_type"] == "resident"
+
+
+def test_baud_switch_refuses_a_rate_the_protocol_lacks(sim_factory):
+    sim = sim_factory("--card", str(CARDS_DIR / "resident.json"))
+    refused = kioskctl("idcard", "baud", "--port", sim.url, "--to", "4800")
+    assert refused.returncode == 2
+    assert "4800" in refused.stderr
+
+
+def test_after_a_baud_switch_the_old_rate_gets_no_answer(sim_factory):
+    sim = sim_factory("--card", str(CARDS_DIR / "resident.json"))
+    assert kioskctl("idcard", "baud", "--port", sim.url, "--to", "19200").returncode == 0
+    stale = kioskctl("idcard", "info", "--port", sim.url, "--baud", "115200")
+    assert stale.returncode == 1
+    assert "无应答" in stale.stderr and len(stale.stderr.strip().splitlines()) == 1

@@ -15,6 +15,7 @@ import logging
 import os
 import select
 import socket
+import termios
 import threading
 import tty
 from dataclasses import dataclass
@@ -284,7 +285,19 @@ class SamEmulator:
             except OSError:
                 self._stop.wait(0.05)  # closed under us by unplug, or no client yet
                 continue
+            if not self._rate_matches():
+                reader.clear()  # a UART at another rate hears only framing errors: no answer
+                continue
             self._handle(reader, data, lambda chunk, fd=fd: os.write(fd, chunk))
+
+    def _rate_matches(self) -> bool:
+        """On a pty the client's line speed is visible in the shared termios settings: compare it
+        with the module's rate, as a real UART's framing would."""
+        try:
+            speed = termios.tcgetattr(self._slave)[4] if self._slave is not None else None
+        except termios.error:
+            return True
+        return speed is None or speed == getattr(termios, f"B{self.baudrate}", speed)
 
     def _serve_tcp_loop(self) -> None:
         while not self._stop.is_set():
