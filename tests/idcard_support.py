@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator
 
 from drivers.base.status import DeviceEvent, StatusChanged
 from drivers.idcard.emulator import SamEmulator, load_card
+from drivers.idcard.reader import IdCardReader
 from drivers.idcard.sam import SamLink
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,3 +129,19 @@ class CountingEmulator(SamEmulator):
 
     def count(self, command: tuple[int, int]) -> int:
         return self.commands.count(command)
+
+
+@contextlib.contextmanager
+def running_reader(url: str, **options: Any) -> Iterator[tuple[IdCardReader, Recorder]]:
+    """An IdCardReader on ``url``, recorded from its first event, open and online; closed after."""
+    settings = dict(poll_interval=0.02, timeout=0.3, read_timeout=1.0)
+    settings.update(options)
+    reader = IdCardReader("idcard", url, **settings)
+    events = Recorder()
+    reader.subscribe(events)
+    reader.open()
+    try:
+        events.wait_for(is_state("online"))
+        yield reader, events
+    finally:
+        reader.close()

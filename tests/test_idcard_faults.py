@@ -14,7 +14,8 @@ from drivers.idcard import protocol as p
 from drivers.idcard.emulator import Faults, SamEmulator, apply_fault
 from drivers.idcard.reader import CARD_ERROR, CARD_READ, IdCardReader
 
-from idcard_support import Recorder, card, is_kind, is_state, pty_emulator, sam_link, wait_until
+from idcard_support import (Recorder, card, is_kind, is_state, pty_emulator, running_reader, sam_link,
+                             wait_until)
 
 # A thread dying in the driver or the emulator is a failure, not a warning.
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -109,12 +110,7 @@ def test_card_lifted_mid_read_with_the_link(emu_url):
 def test_card_lifted_mid_read_with_the_reader(emu_url):
     emu, url = emu_url
     emu.lift()
-    reader = IdCardReader("idcard", url, poll_interval=0.02, timeout=0.3, read_timeout=1.0)
-    events = Recorder()
-    reader.subscribe(events)
-    reader.open()
-    try:
-        events.wait_for(is_state("online"))
+    with running_reader(url, poll_interval=0.02, timeout=0.3, read_timeout=1.0) as (reader, events):
         emu.faults.lift_mid_read = True
         emu.place()
         error_event = events.wait_for(is_kind(CARD_ERROR))
@@ -129,8 +125,6 @@ def test_card_lifted_mid_read_with_the_reader(emu_url):
         read = events.wait_for(is_kind(CARD_READ), after=mark)
         assert read.payload.name == "张晓明"
         assert "offline" not in events.states()
-    finally:
-        reader.close()
 
 
 # -- corrupted frames --------------------------------------------------------------------------------
@@ -146,20 +140,13 @@ def test_corrupted_checksum(emu_url):
 def test_corrupted_checksum_on_a_poll_and_the_reader_recovers(emu_url):
     emu, url = emu_url
     emu.lift()
-    reader = IdCardReader("idcard", url, poll_interval=0.02, timeout=0.3, read_timeout=1.0)
-    events = Recorder()
-    reader.subscribe(events)
-    reader.open()
-    try:
-        events.wait_for(is_state("online"))
+    with running_reader(url, poll_interval=0.02, timeout=0.3, read_timeout=1.0) as (reader, events):
         emu.faults.bad_checksum = 3
         emu.place()
         read = events.wait_for(is_kind(CARD_READ))
         assert read.payload.id_number == "411221195603083013"
         assert emu.faults.bad_checksum == 0  # the corrupted answers really were sent
         assert "offline" not in events.states()
-    finally:
-        reader.close()
 
 
 def test_truncated_frame(emu_url):
@@ -307,13 +294,7 @@ def test_sam_failing_while_online_reports_hardware_error_without_flapping(emu_ur
     must not bounce through 'offline' while the driver retries."""
     emu, url = emu_url
     emu.lift()
-    reader = IdCardReader("idcard", url, poll_interval=0.02, timeout=0.3, reconnect_min=0.02,
-                          reconnect_max=0.05)
-    events = Recorder()
-    reader.subscribe(events)
-    reader.open()
-    try:
-        events.wait_for(is_state("online"))
+    with running_reader(url, reconnect_min=0.02, reconnect_max=0.05) as (reader, events):
         mark = events.mark()
         emu.faults.sam_error = 0x60
         error_event = events.wait_for(is_kind(CARD_ERROR), after=mark)
@@ -325,8 +306,6 @@ def test_sam_failing_while_online_reports_hardware_error_without_flapping(emu_ur
         after = [state for state in events.states()[events.states().index("online") + 1:]]
         assert after == [DeviceState.HARDWARE_ERROR.value]
         assert reader.status()["device"] == DeviceState.HARDWARE_ERROR.value
-    finally:
-        reader.close()
 
 
 def test_cli_reports_a_sam_error_in_one_line(emu_url):
@@ -363,31 +342,19 @@ def test_reader_survives_an_error_code_on_its_status_probe(resident):
     emu = ProbeRefused(resident)
     emu.lift()
     with pty_emulator(emulator=emu) as (_, url):
-        reader = IdCardReader("idcard", url, poll_interval=0.02, timeout=0.3, read_timeout=1.0)
-        events = Recorder()
-        reader.subscribe(events)
-        reader.open()
-        try:
-            events.wait_for(is_state("online"))
+        with running_reader(url, poll_interval=0.02, timeout=0.3, read_timeout=1.0) as (reader, events):
             emu.broken = True
             emu.place()
             wait_until(lambda: getattr(emu, "probed", 0) >= 2, what="status probes")
             emu.broken = False
             assert events.wait_for(is_kind(CARD_READ)).payload.name == "张晓明"
             assert reader.call(lambda: "alive", timeout=2) == "alive"
-        finally:
-            reader.close()
 
 
 def test_other_sam_error_on_a_poll_is_reported_and_the_reader_stays_online(emu_url):
     emu, url = emu_url
     emu.lift()
-    reader = IdCardReader("idcard", url, poll_interval=0.02, timeout=0.3)
-    events = Recorder()
-    reader.subscribe(events)
-    reader.open()
-    try:
-        events.wait_for(is_state("online"))
+    with running_reader(url, poll_interval=0.02, timeout=0.3) as (reader, events):
         apply_fault(emu, "sam_error=24")
         error_event = events.wait_for(is_kind(CARD_ERROR))
         assert isinstance(error_event.error, e.SamUnrecognised)
@@ -396,19 +363,12 @@ def test_other_sam_error_on_a_poll_is_reported_and_the_reader_stays_online(emu_u
         emu.place()
         assert events.wait_for(is_kind(CARD_READ)).payload.name == "张晓明"
         assert events.states() == ["online", "busy", "online"]
-    finally:
-        reader.close()
 
 
 def test_a_persistent_sam_error_is_reported_once_not_on_every_poll(emu_url):
     emu, url = emu_url
     emu.lift()
-    reader = IdCardReader("idcard", url, poll_interval=0.01, timeout=0.3)
-    events = Recorder()
-    reader.subscribe(events)
-    reader.open()
-    try:
-        events.wait_for(is_state("online"))
+    with running_reader(url, poll_interval=0.01, timeout=0.3) as (reader, events):
         apply_fault(emu, "sam_error=24")
         events.wait_for(is_kind(CARD_ERROR))
         polls_before = emu.requests
@@ -418,5 +378,3 @@ def test_a_persistent_sam_error_is_reported_once_not_on_every_poll(emu_url):
         wait_until(lambda: emu.requests >= polls_before + 40, what="polls after recovery")
         apply_fault(emu, "sam_error=24")  # the same code again after a good poll is news again
         wait_until(lambda: len(events.of_kind(CARD_ERROR)) == 2, what="second report")
-    finally:
-        reader.close()

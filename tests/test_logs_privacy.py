@@ -17,7 +17,7 @@ from drivers.idcard.reader import CARD_ERROR, CARD_READ, IdCardReader
 from flows.masking import mask_id_number, mask_name
 from provisioning.logs import JsonFormatter, RedactFilter, redact, setup_logging
 
-from idcard_support import CARD_FILES, Recorder, card, is_kind, is_state, pty_emulator
+from idcard_support import CARD_FILES, Recorder, card, is_kind, is_state, pty_emulator, running_reader
 
 # A thread dying in the driver or the emulator is a failure, not a warning.
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -51,12 +51,7 @@ def entries(path) -> list[dict]:
 def test_a_full_read_cycle_logs_no_personal_data(logfile):
     with pty_emulator(card("resident")) as (emu, url):
         emu.lift()
-        reader = IdCardReader("idcard", url, poll_interval=0.02, timeout=0.3, read_timeout=1.0)
-        events = Recorder()
-        reader.subscribe(events)
-        reader.open()
-        try:
-            events.wait_for(is_state("online"))
+        with running_reader(url, poll_interval=0.02, timeout=0.3, read_timeout=1.0) as (reader, events):
             read_count = 0
             for path in CARD_FILES:
                 fields = load_card(path)
@@ -69,8 +64,6 @@ def test_a_full_read_cycle_logs_no_personal_data(logfile):
             events.wait_for(is_kind(CARD_ERROR))
             emu.unplug()  # and a link failure
             events.wait_for(lambda e: is_state("offline")(e) or is_state("noDevice")(e))
-        finally:
-            reader.close()
     text = logfile.read_text(encoding="utf-8")
     logged = entries(logfile)
     assert sum(1 for e in logged if e["msg"] == "card read") == len(CARD_FILES)
@@ -83,14 +76,8 @@ def test_a_full_read_cycle_logs_no_personal_data(logfile):
 def test_a_card_with_a_wrong_check_digit_logs_its_problem_but_not_its_number(logfile):
     fields = {**card("resident"), "id_number": "411221195603083014"}
     with pty_emulator(fields) as (emu, url):
-        reader = IdCardReader("idcard", url, poll_interval=0.02, timeout=0.3, read_timeout=1.0)
-        events = Recorder()
-        reader.subscribe(events)
-        reader.open()
-        try:
+        with running_reader(url) as (_, events):
             decoded = events.wait_for(is_kind(CARD_READ)).payload
-        finally:
-            reader.close()
     assert decoded.id_number_valid is False
     logged = [e for e in entries(logfile) if e["msg"] == "card read"]
     assert logged and logged[0]["problems"] == ["id_number: check failed"]
