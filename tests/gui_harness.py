@@ -18,6 +18,38 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def reversed_secrets(card_file: str) -> list:
+    """The card's personal values, reversed so that holding them here is not itself a trace, as
+    str and in the encodings a frame or buffer would carry them."""
+    from drivers.idcard.emulator import load_card
+    card = load_card(card_file)
+    values = [card[k] for k in ("name", "id_number", "address") if card.get(k)]
+    return ([v[::-1] for v in values] + [v.encode("utf-16-le")[::-1] for v in values]
+            + [v.encode("utf-8")[::-1] for v in values])
+
+
+def traces(secrets: list) -> list[str]:
+    """Where a personal value still sits in a live object of this process (one level into the
+    containers the garbage collector does not track)."""
+    gc.collect()
+    found: list[str] = []
+
+    def holds(value) -> bool:
+        if isinstance(value, str):
+            return any(isinstance(s, str) and s[::-1] in value for s in secrets)
+        if isinstance(value, (bytes, bytearray)):
+            return any(isinstance(s, bytes) and s[::-1] in value for s in secrets)
+        return False
+
+    for obj in gc.get_objects():
+        for ref in gc.get_referents(obj):
+            inner = list(ref.values()) + list(ref) if isinstance(ref, dict) else (
+                list(ref) if isinstance(ref, (tuple, list)) and not gc.is_tracked(ref) else [])
+            if holds(ref) or any(holds(item) for item in inner):
+                found.append(type(obj).__name__)
+    return found
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -33,13 +65,15 @@ def main() -> int:
     from provisioning.home import ensure_home
     from provisioning.logs import setup_logging
     from kiosk.main import configure_kivy
-    from drivers.idcard.emulator import SamEmulator, load_card
+    from idcard_support import Sim
 
     home = ensure_home()
     setup_logging(home, "DEBUG", console=False)
-    emulator = SamEmulator(load_card(args.card))
-    emulator.lift()
-    port = emulator.serve_pty(home / "run" / "idcard.tty")
+    secrets = reversed_secrets(args.card)
+    # The reader runs in its own process, as in the field: nothing of the card is in this one
+    # except what the kiosk itself takes from the reader.
+    sim = Sim("--card", args.card, "--link", str(home / "run" / "idcard.tty"), "--fault", "no_card")
+    port = sim.url
     config = parse_config({
         "kiosk": {"orientation": args.orientation, "idle_timeout": args.idle},
         "devices": {"idcard": {"driver": "gat467", "port": port, "poll_interval": 0.05,
@@ -133,32 +167,36 @@ def main() -> int:
             report["window"] = on_ui(lambda: list(Window.size))
             report["font"] = on_ui(tofu_check)
             snapshot("attract")
-            emulator.place()
+            sim.send("place")
             wait_for(settled("greeting"), "greeting")
             snapshot("greeting")
             report["live_cards_during_session"] = live_cards()
+            report["traces_during_session"] = traces(secrets)
             wait_for(settled("attract"), "idle timeout", timeout=args.idle + 10)
             snapshot("after_timeout")
             report["live_cards_after_timeout"] = live_cards()
+            report["traces_after_timeout"] = traces(secrets)
             # card lifted mid-read: a notice, not a crash
-            emulator.lift()
-            emulator.faults.lift_mid_read = True
-            emulator.place()
+            sim.send("lift")
+            sim.send("fault lift_mid_read")
+            sim.send("place")
             wait_for(lambda: "重新放置" in app.attract.ids.notice.text, "lifted notice")
             snapshot("lifted")
             # read again, then leave with the exit button
-            emulator.place()
+            sim.send("place")
             wait_for(settled("greeting"), "greeting again")
             on_ui(lambda: app.greeting.ids.exit.trigger_action(0))
             wait_for(settled("attract"), "exit button")
             snapshot("after_exit")
             report["live_cards_after_exit"] = live_cards()
+            report["traces_after_exit"] = traces(secrets)
             # unplug the reader: the citizen is told, and it comes back by itself
-            emulator.unplug()
+            sim.send("unplug")
             wait_for(lambda: "无法使用" in app.attract.ids.notice.text, "unplugged notice")
             snapshot("unplugged")
-            emulator.replug()
-            emulator.place()
+            sim.send("replug")
+            sim.stdout_line()  # the port again, behind the same link
+            sim.send("place")
             wait_for(settled("greeting"), "greeting after replug", timeout=15)
             snapshot("after_replug")
         except BaseException:
@@ -168,7 +206,7 @@ def main() -> int:
 
     threading.Thread(target=scenario, daemon=True).start()
     app.run()
-    emulator.stop()
+    sim.quit()
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0 if report["error"] is None else 1
 

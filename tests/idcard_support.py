@@ -3,6 +3,9 @@ listener that lets a test wait for the reader's events without sleeping for a fi
 from __future__ import annotations
 
 import contextlib
+import queue
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,6 +19,9 @@ from drivers.idcard.sam import SamLink
 ROOT = Path(__file__).resolve().parent.parent
 CARDS_DIR = ROOT / "assets" / "sim" / "cards"
 CARD_FILES = sorted(CARDS_DIR.glob("*.json"))
+KIOSKCTL = ([str(Path(sys.executable).with_name("kioskctl"))]
+            if Path(sys.executable).with_name("kioskctl").exists()
+            else [sys.executable, "-m", "provisioning.kioskctl"])
 WAIT = 5.0  # generous: only a broken driver ever waits this long
 
 
@@ -145,3 +151,57 @@ def running_reader(url: str, **options: Any) -> Iterator[tuple[IdCardReader, Rec
         yield reader, events
     finally:
         reader.close()
+
+
+class Sim:
+    """``kioskctl sim idcard`` in its own process, driven through its standard input."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen([*KIOSKCTL, "sim", "idcard", *args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     encoding="utf-8", cwd=ROOT)
+        self._err: queue.Queue[str] = queue.Queue()
+        self._out: queue.Queue[str] = queue.Queue()
+        for stream, sink in ((self.proc.stderr, self._err), (self.proc.stdout, self._out)):
+            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
+        self.url = self.stdout_line()
+
+    @staticmethod
+    def _pump(stream, sink) -> None:
+        for line in stream:
+            sink.put(line.rstrip("\n"))
+
+    def stdout_line(self, timeout: float = 10) -> str:
+        try:
+            return self._out.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("the emulator printed nothing") from None
+
+    def send(self, command: str, timeout: float = 10) -> None:
+        """Send one command and wait for its acknowledgement on stderr."""
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        verb = command.split()[0]
+        while True:
+            try:
+                line = self._err.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no acknowledgement of {command!r}") from None
+            if line == f"ok: {verb}":
+                return
+            if line.startswith("error:"):
+                raise AssertionError(line)
+
+    def quit(self) -> int:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+            except BrokenPipeError:
+                pass
+            try:
+                return self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode

@@ -94,6 +94,13 @@ def test_idle_timeout_forgets_the_citizen(session_run):
     assert report["live_cards_after_timeout"] == 0
 
 
+def test_no_string_of_the_card_survives_the_session(session_run):
+    report = session_run[0]
+    assert report["traces_during_session"], "the scan must see the card while the session holds it"
+    assert report["traces_after_timeout"] == []
+    assert report["traces_after_exit"] == []
+
+
 def test_exit_button_forgets_the_citizen(session_run):
     report = session_run[0]
     after = report["phases"]["after_exit"]

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import queue
 import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,67 +13,11 @@ from drivers.idcard.card import JSON_KEYS
 from drivers.idcard.emulator import load_card
 from flows.masking import mask_id_number, mask_name
 
-from idcard_support import CARD_FILES, CARDS_DIR, ROOT
+from idcard_support import CARD_FILES, CARDS_DIR, KIOSKCTL, ROOT, Sim
 
-_SCRIPT = Path(sys.executable).with_name("kioskctl")
-KIOSKCTL = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "provisioning.kioskctl"]
 EXPECTED_KEYS = ["card_type", "name", "name_en", "sex", "nation", "birth", "address", "id_number",
                  "id_number_valid", "authority", "valid_from", "valid_to", "pass_number", "issue_count",
                  "nationality", "photo_wlt"]
-
-
-class Sim:
-    """``kioskctl sim idcard`` in its own process, driven through its standard input."""
-
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([*KIOSKCTL, "sim", "idcard", *args], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     encoding="utf-8", cwd=ROOT)
-        self._err: queue.Queue[str] = queue.Queue()
-        self._out: queue.Queue[str] = queue.Queue()
-        for stream, sink in ((self.proc.stderr, self._err), (self.proc.stdout, self._out)):
-            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
-        self.url = self.stdout_line()
-
-    @staticmethod
-    def _pump(stream, sink) -> None:
-        for line in stream:
-            sink.put(line.rstrip("\n"))
-
-    def stdout_line(self, timeout: float = 10) -> str:
-        try:
-            return self._out.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError("the emulator printed nothing") from None
-
-    def send(self, command: str, timeout: float = 10) -> None:
-        """Send one command and wait for its acknowledgement on stderr."""
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        verb = command.split()[0]
-        while True:
-            try:
-                line = self._err.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError(f"no acknowledgement of {command!r}") from None
-            if line == f"ok: {verb}":
-                return
-            if line.startswith("error:"):
-                raise AssertionError(line)
-
-    def quit(self) -> int:
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
-            except BrokenPipeError:
-                pass
-            try:
-                return self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
 
 
 @pytest.fixture
