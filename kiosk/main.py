@@ -57,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(home, config.kiosk.log_level)
     fullscreen = config.kiosk.fullscreen if args.fullscreen is None else args.fullscreen
-    configure_kivy(home, args.orientation or config.kiosk.orientation, fullscreen, args.scale)
+    from kiosk.fonts import NoCjkFont
+    try:
+        configure_kivy(home, args.orientation or config.kiosk.orientation, fullscreen, args.scale)
+    except NoCjkFont as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
 
     from drivers.registry import UnknownDriver, build
     from kiosk.app import KioskApp

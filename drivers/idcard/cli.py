@@ -53,6 +53,7 @@ def register(commands: argparse._SubParsersAction, sim: argparse._SubParsersActi
     emu.add_argument("--link", help="also make this stable symlink to the pseudo-terminal")
     emu.add_argument("--fault", action="append", default=[], metavar="FAULT",
                      help=f"inject a fault at start: {', '.join(FAULTS)} (NAME or NAME=VALUE)")
+    emu.add_argument("--json", action="store_true", help='print {"port": URL} instead of the bare port')
     emu.set_defaults(run=cmd_sim)
 
 
@@ -165,7 +166,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
         url = emulator.serve_tcp(host or "127.0.0.1", int(port))
     else:
         url = emulator.serve_pty(args.link)
-    print(url, flush=True)
+    print(json.dumps({"port": url}) if args.json else url, flush=True)
     print(SIM_HELP, file=sys.stderr, flush=True)
     try:
         for line in sys.stdin:
