@@ -38,7 +38,7 @@ def emu_url(resident):
 def test_every_reference_sw3_has_its_own_typed_error():
     classes = [e.sam_error(sw3).__class__ for sw3 in REFERENCE_SW3]
     assert len(set(classes)) == len(REFERENCE_SW3)
-    for sw3, cls in zip(REFERENCE_SW3, classes):
+    for sw3, cls in zip(REFERENCE_SW3, classes, strict=True):
         error = e.sam_error(sw3)
         assert cls is not e.SamStatusError
         assert error.sw3 == sw3

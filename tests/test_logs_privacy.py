@@ -57,7 +57,7 @@ def test_a_full_read_cycle_logs_no_personal_data(logfile):
                 fields = load_card(path)
                 emu.place(fields)
                 read_count += 1
-                events.wait_for(lambda e: is_kind(CARD_READ)(e) and len(events.of_kind(CARD_READ)) == read_count)
+                events.wait_for(lambda e, n=read_count: is_kind(CARD_READ)(e) and len(events.of_kind(CARD_READ)) == n)
                 emu.lift()
             emu.faults.lift_mid_read = True  # an error path too
             emu.place(card("resident"))
