@@ -184,7 +184,9 @@ def test_reset_runs_the_reset_hook(lamp):
     assert device.status()["lamp"] == "off"
 
 
-def test_a_command_to_an_unreachable_device_fails_instead_of_hanging():
+@pytest.fixture
+def unreachable_lamp():
+    """A lamp whose connection attempts fail, open and already reporting offline."""
     device = Lamp()
     device.reachable = False
     events = Recorder()
@@ -192,11 +194,16 @@ def test_a_command_to_an_unreachable_device_fails_instead_of_hanging():
     device.open()
     try:
         events.wait_for(is_state("offline"))
-        future = device.submit(lambda: "never")
-        assert isinstance(future.exception(timeout=2), DeviceNotConnected)
-        assert not device.connected
+        yield device, events
     finally:
         device.close()
+
+
+def test_a_command_to_an_unreachable_device_fails_instead_of_hanging(unreachable_lamp):
+    device, _ = unreachable_lamp
+    future = device.submit(lambda: "never")
+    assert isinstance(future.exception(timeout=2), DeviceNotConnected)
+    assert not device.connected
 
 
 def test_lost_link_reconnects_by_itself(lamp):
@@ -210,19 +217,11 @@ def test_lost_link_reconnects_by_itself(lamp):
     assert events.states()[-2:] == ["offline", "online"]
 
 
-def test_unreachable_device_comes_online_when_it_appears():
-    device = Lamp()
-    device.reachable = False
-    events = Recorder()
-    device.subscribe(events)
-    device.open()
-    try:
-        events.wait_for(is_state("offline"))
-        device.reachable = True
-        events.wait_for(is_state("online"))
-        assert device.call(lambda: "ok", timeout=2) == "ok"
-    finally:
-        device.close()
+def test_unreachable_device_comes_online_when_it_appears(unreachable_lamp):
+    device, events = unreachable_lamp
+    device.reachable = True
+    events.wait_for(is_state("online"))
+    assert device.call(lambda: "ok", timeout=2) == "ok"
 
 
 def test_a_bug_in_a_poll_does_not_kill_the_worker(lamp, caplog):

@@ -13,8 +13,8 @@ from drivers.idcard.card import IdentityCard
 from drivers.idcard.emulator import SamEmulator
 from drivers.idcard.reader import CARD_ERROR, CARD_READ, IdCardReader
 
-from idcard_support import (CountingEmulator, Recorder, card, is_kind, is_state, pty_emulator, sam_link,
-                            tcp_emulator, wait_until)
+from idcard_support import (CountingEmulator, Recorder, card, is_kind, is_state, pty_emulator,
+                            running_reader, sam_link, tcp_emulator, wait_until)
 
 # A thread dying in the driver or the emulator is a failure, not a warning.
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -22,10 +22,12 @@ pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExce
 POLL = 0.02
 
 
+READER_OPTIONS = dict(poll_interval=POLL, reconnect_min=0.02, reconnect_max=0.1)
+
+
 def make_reader(url: str, **kwargs) -> tuple[IdCardReader, Recorder]:
-    options = dict(poll_interval=POLL, timeout=0.3, read_timeout=1.0, reconnect_min=0.02, reconnect_max=0.1)
-    options.update(kwargs)
-    reader = IdCardReader("idcard", url, **options)
+    """A reader not yet opened, for tests that watch it come up."""
+    reader = IdCardReader("idcard", url, **{**READER_OPTIONS, "timeout": 0.3, "read_timeout": 1.0, **kwargs})
     events = Recorder()
     reader.subscribe(events)
     return reader, events
@@ -36,13 +38,8 @@ def running(request):
     """An open reader on a pty emulator holding no card yet."""
     with pty_emulator(card("resident")) as (emu, url):
         emu.lift()
-        reader, events = make_reader(url)
-        reader.open()
-        try:
-            events.wait_for(is_state("online"))
+        with running_reader(url, **READER_OPTIONS) as (reader, events):
             yield emu, reader, events
-        finally:
-            reader.close()
 
 
 def polls_pass(emu: SamEmulator, count: int = 5) -> None:
@@ -114,10 +111,7 @@ def test_module_that_finds_the_same_card_again_still_reports_it_once_per_present
     emu = FindsForever(card("resident"))
     emu.lift()
     with pty_emulator(emulator=emu) as (_, url):
-        reader, events = make_reader(url)
-        reader.open()
-        try:
-            events.wait_for(is_state("online"))
+        with running_reader(url, **READER_OPTIONS) as (reader, events):
             emu.place()
             events.wait_for(is_kind(CARD_READ))
             reads_before = emu.count(p.READ_TEXT_PHOTO)
@@ -130,8 +124,6 @@ def test_module_that_finds_the_same_card_again_still_reports_it_once_per_present
             wait_until(lambda: len(events.of_kind(CARD_READ)) == 2, what="second presentation")
             polls_pass(emu, 20)
             assert len(events.of_kind(CARD_READ)) == 2
-        finally:
-            reader.close()
 
 
 def test_unplug_and_replug_of_a_pty_without_recreating_the_reader(tmp_path):
@@ -139,10 +131,7 @@ def test_unplug_and_replug_of_a_pty_without_recreating_the_reader(tmp_path):
     with pty_emulator(card("resident"), link_path=link) as (emu, url):
         assert url == str(link)
         emu.lift()
-        reader, events = make_reader(url)
-        reader.open()
-        try:
-            events.wait_for(is_state("online"))
+        with running_reader(url, **READER_OPTIONS) as (reader, events):
             mark = events.mark()
             emu.unplug()
             assert not link.exists()
@@ -154,18 +143,13 @@ def test_unplug_and_replug_of_a_pty_without_recreating_the_reader(tmp_path):
             events.wait_for(is_state("online"), after=mark)
             emu.place()
             assert events.wait_for(is_kind(CARD_READ), after=mark).payload.name == "张晓明"
-        finally:
-            reader.close()
 
 
 def test_unplug_and_replug_over_tcp_keeps_the_port():
     with tcp_emulator(card("resident")) as (emu, url):
         assert url.startswith("socket://127.0.0.1:")
         emu.lift()
-        reader, events = make_reader(url)
-        reader.open()
-        try:
-            events.wait_for(is_state("online"))
+        with running_reader(url, **READER_OPTIONS) as (reader, events):
             mark = events.mark()
             emu.unplug()
             events.wait_for(is_state("offline"), after=mark)
@@ -173,8 +157,6 @@ def test_unplug_and_replug_over_tcp_keeps_the_port():
             events.wait_for(is_state("online"), after=mark)
             emu.place()
             assert events.wait_for(is_kind(CARD_READ), after=mark).payload.id_number == "411221195603083013"
-        finally:
-            reader.close()
 
 
 def test_reader_started_before_the_module_is_plugged_in(tmp_path):
@@ -194,17 +176,12 @@ def test_reset_resets_the_sam_and_a_read_follows():
     emu = CountingEmulator(card("resident"))
     emu.lift()
     with pty_emulator(emulator=emu) as (_, url):
-        reader, events = make_reader(url)
-        reader.open()
-        try:
-            events.wait_for(is_state("online"))
+        with running_reader(url, **READER_OPTIONS) as (reader, events):
             assert emu.count(p.RESET_SAM) == 0
             reader.reset(timeout=2)
             assert emu.count(p.RESET_SAM) == 1
             emu.place()
             assert events.wait_for(is_kind(CARD_READ)).payload.name == "张晓明"
-        finally:
-            reader.close()
 
 
 def test_fingerprint_reader_reports_presence_but_keeps_no_template(running):
