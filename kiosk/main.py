@@ -11,9 +11,9 @@ import os
 import sys
 
 from provisioning.config import SIMULATION_CONFIG, ConfigError, load_config
+from provisioning.devices import build_devices
 from provisioning.home import ensure_home
 from provisioning.logs import setup_logging
-from provisioning.paths import ASSETS
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 log = logging.getLogger("kiosk")
@@ -64,17 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
 
-    from drivers.registry import UnknownDriver, build
     from kiosk.app import KioskApp
-    devices = {}
     try:
-        for name, dev in config.devices.items():
-            devices[name] = build(name, dev.driver, dev.port, dev.options, dev.sim,
-                                  assets=ASSETS, run_dir=home / "run")
-    except (UnknownDriver, ValueError, OSError) as exc:
+        devices = build_devices(config, home / "run")
+    except (ValueError, OSError) as exc:  # UnknownDriver is a ValueError
         print(f"kiosk: {config.source}: {exc}", file=sys.stderr)
-        for built in devices.values():
-            built.close()
         return 2
     log.info("kiosk starting", extra={"config": config.source, "devices": list(devices)})
     KioskApp(config, devices).run()

@@ -83,14 +83,11 @@ def main() -> int:
 
     from kivy.clock import Clock
     from kivy.core.window import Window
-    from drivers.registry import build
     from drivers.idcard.card import IdentityCard
     from kiosk.app import KioskApp
-    from provisioning.paths import ASSETS
+    from provisioning.devices import build_devices
 
-    dev = config.devices["idcard"]
-    devices = {"idcard": build("idcard", dev.driver, dev.port, dev.options, dev.sim,
-                               assets=ASSETS, run_dir=home / "run")}
+    devices = build_devices(config, home / "run")
     app = KioskApp(config, devices)
     report: dict = {"window": None, "phases": {}, "error": None}
 

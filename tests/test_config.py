@@ -9,6 +9,7 @@ import pytest
 
 from drivers.registry import UnknownDriver, build
 from provisioning.config import SIMULATION_CONFIG, ConfigError, load_config, parse_config
+from provisioning.devices import build_devices
 from provisioning.home import ensure_home, kiosk_home
 from provisioning.paths import ASSETS
 
@@ -82,8 +83,7 @@ def test_unknown_driver_and_unknown_option_are_refused(tmp_path):
 def test_sim_port_starts_the_emulator_behind_a_stable_link(tmp_path):
     config = parse_config({"devices": {"idcard": {"driver": "gat467", "port": "sim",
                                                   "sim": {"card": "sim/cards/resident.json"}}}})
-    dev = config.devices["idcard"]
-    built = build("idcard", dev.driver, dev.port, dev.options, dev.sim, assets=ASSETS, run_dir=tmp_path)
+    built = build_devices(config, tmp_path)["idcard"]
     try:
         assert built.device.url == str(tmp_path / "idcard.tty")
         assert Path(built.device.url).exists()
