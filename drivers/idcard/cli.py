@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 
 from drivers.base.errors import DeviceError
 from flows.masking import mask_id_number, mask_name
@@ -63,9 +63,8 @@ def _port_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _fail(error: Exception | str) -> int:
-    text = error.describe() if isinstance(error, DeviceError) else str(error)
-    print(f"kioskctl idcard: {text}", file=sys.stderr)
+def _fail(error: DeviceError) -> int:
+    print(f"kioskctl idcard: {error.describe()}", file=sys.stderr)
     return 1
 
 
@@ -113,39 +112,38 @@ def format_card(card: IdentityCard, *, unmask: bool = False) -> str:
     return "\n".join(lines)
 
 
-def cmd_info(args: argparse.Namespace) -> int:
+def _on_link(args: argparse.Namespace, work: Callable[[SamLink], dict[str, Any]],
+             describe: Callable[[dict[str, Any]], str]) -> int:
+    """Open the port, do ``work``, print its result as JSON or as ``describe`` words it."""
     try:
         with _open(args) as link:
-            link.sam_status()
-            sam_id = link.sam_id()
+            result = work(link)
     except DeviceError as exc:
         return _fail(exc)
-    if args.json:
-        print(json.dumps({"port": args.port, "sam_status": "ok", "sam_id": sam_id}))
-    else:
-        print(f"安全模块 SAM: 正常 ok\n模块号 SAM id: {sam_id}\n端口 Port: {args.port}")
+    print(json.dumps(result, ensure_ascii=False) if args.json else describe(result))
     return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    def work(link: SamLink) -> dict[str, Any]:
+        link.sam_status()
+        return {"port": args.port, "sam_status": "ok", "sam_id": link.sam_id()}
+    return _on_link(args, work, lambda r: f"安全模块 SAM: 正常 ok\n模块号 SAM id: {r['sam_id']}\n端口 Port: {r['port']}")
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    try:
-        with _open(args) as link:
-            link.reset_sam()
-    except DeviceError as exc:
-        return _fail(exc)
-    print(json.dumps({"reset": "ok"}) if args.json else "复位完成 SAM reset done")
-    return 0
+    def work(link: SamLink) -> dict[str, Any]:
+        link.reset_sam()
+        return {"reset": "ok"}
+    return _on_link(args, work, lambda _: "复位完成 SAM reset done")
 
 
 def cmd_baud(args: argparse.Namespace) -> int:
-    try:
-        with _open(args) as link:
-            link.set_baud(args.to)
-            link.sam_status()  # the module answers at the new rate
-    except DeviceError as exc:
-        return _fail(exc)
-    print(json.dumps({"baudrate": args.to}) if args.json else f"波特率已切换 Baud rate now {args.to}")
-    return 0
+    def work(link: SamLink) -> dict[str, Any]:
+        link.set_baud(args.to)
+        link.sam_status()  # the module answers at the new rate
+        return {"baudrate": args.to}
+    return _on_link(args, work, lambda r: f"波特率已切换 Baud rate now {r['baudrate']}")
 
 
 SIM_HELP = ("commands: place [FILE] | lift | unplug | replug | fault NAME[=VALUE] | clear | quit\n"
