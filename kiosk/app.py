@@ -124,7 +124,7 @@ class KioskApp(App):
         self._refresh_notice()
 
     def _refresh_notice(self) -> None:
-        self.attract.show_notice(self._transient_notice or self._device_notice)
+        self.attract.notice_text = self._transient_notice or self._device_notice
 
     # -- the session ----------------------------------------------------------------------------
     def begin_session(self, identity: Any) -> None:

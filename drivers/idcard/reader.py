@@ -96,8 +96,7 @@ class IdCardReader(Device):
             raise LinkLost(str(exc)) from exc
         except (FrameError, DeviceTimeout):
             return  # line noise on a poll: the next poll asks again
-        except _SAM_FAULTS as exc:
-            self._set_status(device=DeviceState.HARDWARE_ERROR)
+        except _SAM_FAULTS as exc:  # _drop_link reports hardwareError from the cause
             self._emit_event(CARD_ERROR, error=exc)
             raise LinkLost(str(exc)) from exc
         except SamStatusError as exc:

@@ -16,8 +16,7 @@ from drivers.base.ports import open_port
 
 from . import protocol as p
 from .card import IdentityCard, decode_address, decode_text, split_read_data
-from .errors import (FrameError, NoCard, NoResponse, NoSuchContent, SamStatusError,
-                     SW3_FOUND, SW3_OK, TruncatedFrame, sam_error)
+from .errors import FrameError, NoCard, NoResponse, NoSuchContent, SW3_FOUND, SW3_OK, TruncatedFrame, sam_error
 
 log = logging.getLogger("drivers.idcard")
 TICK = 0.05  # port read timeout: how often a wait re-checks its deadline
@@ -138,6 +137,3 @@ class SamLink:
             raise NoCard()
         self.select()
         return self.read(fingerprint=fingerprint)
-
-
-__all__ = ["SamLink", "SamStatusError", "NoCard"]

@@ -27,9 +27,3 @@ class AttractScreen(Screen):
 
     def on_size(self, *_: object) -> None:
         self.unit = min(self.width, self.height) / 54.0
-
-    def show_notice(self, message: str) -> None:
-        self.notice_text = message
-
-    def clear_notice(self) -> None:
-        self.notice_text = ""
