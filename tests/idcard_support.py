@@ -138,19 +138,25 @@ class CountingEmulator(SamEmulator):
 
 
 @contextlib.contextmanager
-def running_reader(url: str, **options: Any) -> Iterator[tuple[IdCardReader, Recorder]]:
-    """An IdCardReader on ``url``, recorded from its first event, open and online; closed after."""
-    settings = dict(poll_interval=0.02, timeout=0.3, read_timeout=1.0)
-    settings.update(options)
-    reader = IdCardReader("idcard", url, **settings)
+def opened(device: Any, state: str = "online") -> Iterator[Recorder]:
+    """``device`` recorded from its first event, opened and in ``state``; closed afterwards."""
     events = Recorder()
-    reader.subscribe(events)
-    reader.open()
+    device.subscribe(events)
+    device.open()
     try:
-        events.wait_for(is_state("online"))
-        yield reader, events
+        events.wait_for(is_state(state))
+        yield events
     finally:
-        reader.close()
+        device.close()
+
+
+@contextlib.contextmanager
+def running_reader(url: str, **options: Any) -> Iterator[tuple[IdCardReader, Recorder]]:
+    """An IdCardReader on ``url``, open and online; closed after."""
+    reader = IdCardReader("idcard", url, **{"poll_interval": 0.02, "timeout": 0.3, "read_timeout": 1.0,
+                                            **options})
+    with opened(reader) as events:
+        yield reader, events
 
 
 class Sim:

@@ -11,7 +11,7 @@ from drivers.base.device import Device, LinkLost
 from drivers.base.errors import DeviceError, DeviceNotConnected
 from drivers.base.status import DeviceEvent, StatusChanged
 
-from idcard_support import Recorder, is_kind, is_state, wait_until
+from idcard_support import Recorder, is_kind, is_state, opened, wait_until
 
 # A thread dying in the driver or the emulator is a failure, not a warning.
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -60,12 +60,8 @@ class Lamp(Device):
 @pytest.fixture
 def lamp():
     device = Lamp()
-    events = Recorder()
-    device.subscribe(events)
-    device.open()
-    events.wait_for(is_state("online"))
-    yield device, events
-    device.close()
+    with opened(device) as events:
+        yield device, events
 
 
 def test_initial_status_has_common_and_class_fields():
@@ -189,14 +185,8 @@ def unreachable_lamp():
     """A lamp whose connection attempts fail, open and already reporting offline."""
     device = Lamp()
     device.reachable = False
-    events = Recorder()
-    device.subscribe(events)
-    device.open()
-    try:
-        events.wait_for(is_state("offline"))
+    with opened(device, "offline") as events:
         yield device, events
-    finally:
-        device.close()
 
 
 def test_a_command_to_an_unreachable_device_fails_instead_of_hanging(unreachable_lamp):
