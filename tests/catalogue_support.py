@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date, datetime
 
 from flows.applicant import Applicant
@@ -62,7 +63,7 @@ def service(code: str, name: str, *, department: str = "mz", days: int = 0, stat
 def catalogue_data() -> dict:
     premises = material("premises_proof", "经营场所使用证明", commitment=True)
     lease = material("lease_contract", "租赁合同", role="auxiliary", deferrable=True, defer_days=5)
-    return copy.deepcopy({
+    return json.loads(json.dumps({
         "version": "2026.11.1", "published": "2026-11-01", "region": {"code": "411221", "name": "渑池县"},
         "departments": [
             {"code": "mz", "name": "渑池县民政局", "name_en": "Civil Affairs", "phone": "0398-4800010"},
@@ -84,7 +85,7 @@ def catalogue_data() -> dict:
         "bundles": [{"code": "B-ELDER", "name": "老年人优待一件事", "name_en": "Senior bundle", "aliases": [],
                      "audience": ["citizen"], "themes": ["elderly"], "lead_department": "mz",
                      "services": ["T-ELDER", "T-BUS"], "promised_days": 5, "description": "优待证与乘车卡一次办"}],
-    })
+    }))   # a JSON round trip, not deepcopy: every service gets its own copy of shared materials
 
 
 def build_catalogue():
