@@ -12,8 +12,19 @@ from flows.application import Application, FlowError, LookupUnavailable, Step, r
 from flows.catalogue import parse_catalogue
 from flows.materials import MaterialFile
 from tests.catalogue_support import (
-    CARD_ID, CARD_NAME, JPEG, PDF, PNG, Clock, MemoryStore, card_applicant, catalogue_data, material, no_holidays,
-    service, build_catalogue,
+    CARD_ID,
+    CARD_NAME,
+    JPEG,
+    PDF,
+    PNG,
+    Clock,
+    MemoryStore,
+    build_catalogue,
+    card_applicant,
+    catalogue_data,
+    material,
+    no_holidays,
+    service,
 )
 
 CATALOGUE = build_catalogue()

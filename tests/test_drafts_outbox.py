@@ -10,7 +10,14 @@ from flows.application import Application, Step
 from flows.materials import MaterialFile
 from flows.numbers import is_application_number
 from tests.catalogue_support import (
-    CARD_ID, CARD_NAME, JPEG, PDF, Clock, build_catalogue, card_applicant, no_holidays,
+    CARD_ID,
+    CARD_NAME,
+    JPEG,
+    PDF,
+    Clock,
+    build_catalogue,
+    card_applicant,
+    no_holidays,
 )
 from uplink.drafts import DraftStore
 from uplink.outbox import Outbox, OutboxError
