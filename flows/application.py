@@ -17,7 +17,7 @@ from typing import Protocol
 from .applicant import Applicant, Consent, Operator
 from .completeness import Completeness, check
 from .fields import FieldError, FormResult, validate_form
-from .form import merge_fields, prefill
+from .form import derive, merge_fields, prefill
 from .guide import Bundle, Catalogue, FormField, Service
 from .materials import MaterialFile, Requirement, requirements
 from .workdays import WorkCalendar
@@ -222,6 +222,7 @@ class Application:
         """Take the citizen's entries (on top of the prefilled ones); every bad field is reported at once."""
         self._expect((Step.FORM, Step.MATERIALS, Step.CHECK, Step.REVIEW))
         merged = {**self._record.form, **values}
+        merged.update(derive(self.fields, merged))
         result = validate_form(self.fields, merged, today=self.clock().date())
         result = self._check_delivery(result)
         problems = self._identity_mismatch(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from . import idnumber
 from .applicant import Applicant
 from .guide import FormField, Option, Service
 
@@ -51,3 +52,22 @@ def prefill(fields: tuple[FormField, ...], applicant: Applicant | None,
         if value:
             values[field.name] = str(value)
     return values
+
+
+def derive(fields: tuple[FormField, ...], values: Mapping[str, object]) -> dict[str, str]:
+    """Birth date and sex are written in a valid ID number (GB 11643): never ask for them twice."""
+    number = idnumber.normalise(str(values.get("id_number") or ""))
+    if not idnumber.is_valid(number):
+        return {}
+    derived: dict[str, str] = {}
+    names = {field.name: field for field in fields}
+    birth = idnumber.birth_date(number)
+    if "birth_date" in names and not values.get("birth_date") and birth:
+        derived["birth_date"] = birth.isoformat()
+    sex_field = names.get("sex")
+    if sex_field and not values.get("sex"):
+        sex = idnumber.sex(number)
+        for option in sex_field.options:
+            if sex in (option.value, option.label):
+                derived["sex"] = option.value
+    return derived

@@ -47,6 +47,7 @@ class KioskSettings:
     fullscreen: bool = False
     idle_timeout: float = 20.0
     log_level: str = "INFO"
+    station: int = 1            # this kiosk's number in the county (00-99), part of application numbers
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(source, "kiosk.orientation", f"must be one of {', '.join(ORIENTATIONS)}")
     if not isinstance(settings.idle_timeout, (int, float)) or settings.idle_timeout <= 0:
         raise ConfigError(source, "kiosk.idle_timeout", "must be a positive number of seconds")
+    if not isinstance(settings.station, int) or not 0 <= settings.station <= 99:
+        raise ConfigError(source, "kiosk.station", "must be a whole number from 0 to 99")
     devices: dict[str, DeviceConfig] = {}
     for name, table in (data.get("devices") or {}).items():
         if not isinstance(table, dict):

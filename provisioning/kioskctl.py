@@ -10,6 +10,7 @@ from dataclasses import asdict
 
 from drivers.idcard import cli as idcard_cli
 
+from . import apply_cli, catalogue_cli
 from .config import ConfigError, load_config
 
 
@@ -19,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("sim", help="run a device emulator 运行设备模拟器")
     sim_devices = sim.add_subparsers(dest="device", required=True, metavar="DEVICE")
     idcard_cli.register(commands, sim_devices)
+    catalogue_cli.register(commands)
+    apply_cli.register(commands)
     config = commands.add_parser("config", help="show the effective configuration 查看配置")
     config.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, $KIOSK_HOME/kiosk.toml, simulation)")
     config.add_argument("--json", action="store_true")

@@ -360,3 +360,17 @@ def test_completeness_lists_exactly_the_unmet_requirements(supplied, broken, lic
     else:
         assert {gap.material.id for gap in result.gaps} == unmet
         assert result.complete == (not unmet)
+
+
+def test_birth_date_and_sex_come_from_the_id_number_when_not_typed():
+    data = catalogue_data()
+    sex = {"name": "sex", "label": "性别", "label_en": "Sex", "type": "choice", "required": True,
+           "options": [{"value": "男", "label": "男", "label_en": "Male"},
+                       {"value": "女", "label": "女", "label_en": "Female"}]}
+    birth = {"name": "birth_date", "label": "出生日期", "label_en": "Birth date", "type": "date", "required": True}
+    data["services"][0]["form_fields"] += [sex, birth]
+    app = Application(parse_catalogue(data, "t.json"), no_holidays(), clock=Clock())
+    app.identify(Applicant("", "", "form"))
+    app.choose(["T-ELDER"])
+    assert app.fill({"name": "李芳", "id_number": "110101199003078021", "mobile": "13800138000"}).ok
+    assert app.form["birth_date"] == "1990-03-07" and app.form["sex"] == "女"
