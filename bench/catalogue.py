@@ -6,7 +6,7 @@ Run: ``.venv/bin/python bench/catalogue.py [--catalogue FILE] [--runs 50] [--col
 How it measures, and why:
 
 * *load, cold* is ``load_catalogue(FILE)`` as the first thing a **fresh interpreter** does, the
-  imports it needs (json, jsonschema, flows) and the validator's schema compilation included; it is
+  imports it needs (json, fastjsonschema, flows) and the schema compilation included; it is
   what a kiosk pays at start-up, so it is run in ``--cold`` new processes (interpreter start-up
   itself excluded: the clock starts at the first line). *load, first call in this process* is the
   same in the benchmark's own process, one sample (the benchmark has already imported argparse,

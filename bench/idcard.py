@@ -49,6 +49,8 @@ sys.path.insert(0, str(ROOT))
 from drivers.idcard.emulator import SamEmulator, load_card  # noqa: E402
 from drivers.idcard.sam import SamLink  # noqa: E402
 
+from table import cpu_model, p95  # noqa: E402  (bench/table.py, next to this file)
+
 BAUD = 115200
 BUDGET_MS = 5.0
 
@@ -113,11 +115,6 @@ class Result:
     py_peak_kib: float
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def cycle(link: SamLink) -> tuple[float, float, int]:
     before = link.bytes_in + link.bytes_out
     t0, c0 = time.perf_counter(), time.thread_time()
@@ -161,16 +158,6 @@ def run(transport: str, mode: str, card: Path, cycles: int, warmup: int) -> Resu
     if len(sizes) != 1:
         raise RuntimeError(f"cycles moved different byte counts: {sorted(sizes)}")
     return Result(transport, mode, cycles, walls, cpus, sizes.pop(), rss, peak / 1024)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def table(results: list[Result]) -> str:

@@ -1,8 +1,6 @@
 """What every benchmark in bench/ prints the same way: percentiles, the machine, a markdown table.
 
-bench/idcard.py has its own copies of ``p95`` and ``cpu_model`` (the same definitions); importing that
-module would import the ID card driver stack and pyserial (~80 ms, ~12 MB), which other benchmarks
-must not carry into their timings and RSS. New benchmarks import from here.
+Kept free of project imports, so a benchmark's timings and RSS carry only what it measures.
 """
 from __future__ import annotations
 
@@ -17,7 +15,7 @@ def p95(values: Sequence[float]) -> float:
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
-    """Nearest rank on the sorted values (bench/idcard.py's ``p95`` is this with 95)."""
+    """Nearest rank on the sorted values."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 

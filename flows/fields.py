@@ -170,7 +170,11 @@ def _text(field: FormField, raw: object, today: date) -> str:
 
 
 def _id_number(field: FormField, raw: object, today: date) -> str:
+    """GB 11643 numbers; also the 2017 foreign permanent resident card's 15 characters, which have no
+    public check scheme but belong to people entitled to the same services."""
     number = idnumber.normalise(str(raw))
+    if idnumber.is_well_formed_permit_2017(number):
+        return number
     code = idnumber.problem(number, today)
     if code:
         raise _Invalid(code, actual=str(len(number)))
