@@ -46,10 +46,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from drivers.idcard.emulator import SamEmulator, load_card  # noqa: E402
-from drivers.idcard.sam import SamLink  # noqa: E402
+from table import cpu_model, p95
 
-from table import cpu_model, p95  # noqa: E402  (bench/table.py, next to this file)
+from drivers.idcard.emulator import SamEmulator, load_card
+from drivers.idcard.sam import SamLink
 
 BAUD = 115200
 BUDGET_MS = 5.0
