@@ -22,11 +22,17 @@ from drivers.base.errors import DeviceError, ErrorKind
 from drivers.base.status import DeviceEvent, DeviceState, StatusChanged
 from drivers.idcard.reader import CARD_ERROR, CARD_READ
 from drivers.registry import Built
+from flows.catalogue import CatalogueError
+from flows.guide import Catalogue
+from flows.workdays import WorkCalendar
 from provisioning.config import Config
+from provisioning.datasets import current_calendar, current_catalogue
+from provisioning.home import kiosk_home
+from uplink.drafts import DraftStore
 
 from .screens.attract import AttractScreen
 from .screens.greeting import GreetingScreen
-from .session import Session
+from .session import Session, recover_draft
 from .texts import text
 
 KV_DIR = Path(__file__).parent / "kv"
@@ -43,6 +49,18 @@ def citizen_message(error: DeviceError | None) -> str:
     return text("card.read_again").both()
 
 
+def application_data() -> tuple[Catalogue | None, WorkCalendar | None, DraftStore | None]:
+    """The catalogue, the holiday calendar and the draft store the session's applications use. A
+    catalogue that cannot load leaves identification working and is logged for the fleet team."""
+    drafts = DraftStore(kiosk_home())
+    recover_draft(drafts)
+    try:
+        return current_catalogue(), current_calendar(), drafts
+    except CatalogueError as exc:
+        log.error("no service catalogue: applications disabled", extra={"reason": str(exc)})
+        return None, None, drafts
+
+
 class KioskApp(App):
     title = "政务服务自助终端 Government Services Kiosk"
 
@@ -50,7 +68,7 @@ class KioskApp(App):
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.devices = dict(devices)
-        self.session = Session(config.kiosk.idle_timeout)
+        self.session = Session(config.kiosk.idle_timeout, *application_data())
         self._tick_event = None
         self._notice_event = None
         self._device_notice = ""
