@@ -25,22 +25,19 @@ Decisions taken here:
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 from typing import Any, NamedTuple
 
+from .fields import MOBILE_PATTERN, mobile_digits
 from .progress import Stage
 
 FOLLOW_UP_WORKING_DAYS = 15
 COMMENT_MAX = 300
 DESCRIPTION_MIN = 5
 DESCRIPTION_MAX = 500
-MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
-_MOBILE_SEPARATORS = re.compile(r"[\s\-.()]")   # as flows.fields accepts them on forms
 
 
 class Rating(IntEnum):
@@ -322,13 +319,9 @@ def normalise_mobile(mobile: str | None) -> str | None:
     """
     if mobile is None:
         return None
-    text = _MOBILE_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(mobile)))
+    text = mobile_digits(mobile)
     if not text:
         return None
-    for prefix in ("+86", "0086"):
-        text = text.removeprefix(prefix)
-    if len(text) == 13 and text.startswith("861"):
-        text = text[2:]
     if not MOBILE_PATTERN.fullmatch(text):
         raise FeedbackError("invalid_mobile", "请输入正确的11位手机号码，或留空匿名反映",
                             "Enter a valid 11-digit mainland mobile number, or leave it empty to stay anonymous",

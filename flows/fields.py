@@ -181,21 +181,27 @@ def _id_number(field: FormField, raw: object, today: date) -> str:
     return number
 
 
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+MOBILE_PATTERN = re.compile(r"1[3-9][0-9]{9}")
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 _COUNTRY_CODE = re.compile(r"^(\+86|0086)")
 
 
-def _mobile(field: FormField, raw: object, today: date) -> str:
-    digits = _PHONE_SEPARATORS.sub("", clean_code(raw))
-    digits = _COUNTRY_CODE.sub("", digits)
+def mobile_digits(raw: object) -> str:
+    """A typed mobile number without separators, full-width forms or the +86/0086/86 prefix: what
+    every screen that asks for a mobile compares with the 11-digit pattern."""
+    digits = _COUNTRY_CODE.sub("", _PHONE_SEPARATORS.sub("", clean_code(raw)))
     if len(digits) == 13 and digits.startswith("861"):
         digits = digits[2:]
+    return digits
+
+
+def _mobile(field: FormField, raw: object, today: date) -> str:
+    digits = mobile_digits(raw)
     if not (digits.isascii() and digits.isdigit()):
         raise _Invalid("format")
     if len(digits) != 11:
         raise _Invalid("length", actual=str(len(digits)))
-    if not _MOBILE.fullmatch(digits):
+    if not MOBILE_PATTERN.fullmatch(digits):
         raise _Invalid("format")
     return digits
 
