@@ -15,10 +15,10 @@ from enum import StrEnum
 from typing import Protocol
 
 from .applicant import Applicant, Consent, Operator
-from .completeness import Completeness, check
+from .completeness import Completeness, Deferral, check
 from .fields import FieldError, FormResult, validate_form
 from .form import derive, merge_fields, prefill
-from .guide import Bundle, Catalogue, FormField, Service
+from .guide import Bundle, Catalogue, FormField, Material, Service
 from .materials import MaterialFile, Requirement, requirements
 from .workdays import WorkCalendar
 
@@ -93,8 +93,8 @@ class Acceptance:
     promised_date: date
     provisional: bool
     delivery: str
-    deferred: tuple[tuple[str, str, date, bool], ...]   # (material id, name, due, provisional)
-    committed: tuple[tuple[str, str], ...]              # (material id, name)
+    deferred: tuple[Deferral, ...]          # 容缺: due later
+    committed: tuple[Material, ...]         # 告知承诺: replaced by the signed commitment
     supplied: Mapping[str, str]
     applicant_masked: str
     operator: Operator | None = None
@@ -118,9 +118,9 @@ class Acceptance:
             "delivery": self.delivery,
             "applicant": self.applicant_masked,
             "materials": dict(self.supplied),
-            "deferred": [{"material": mid, "name": name, "due": due.isoformat(), "provisional": prov}
-                         for mid, name, due, prov in self.deferred],
-            "committed": [{"material": mid, "name": name} for mid, name in self.committed],
+            "deferred": [{"material": d.material.id, "name": d.material.name, "due": d.due.isoformat(),
+                          "provisional": d.provisional} for d in self.deferred],
+            "committed": [{"material": m.id, "name": m.name} for m in self.committed],
             "operator": self.operator.to_dict() if self.operator else None,
             "consent": self.consent.to_dict() if self.consent else None,
         }
@@ -212,23 +212,26 @@ class Application:
                 raise FlowError("not_at_kiosk", f"“{item.name}”不能在自助终端办理，请到窗口办理",
                                 f"“{item.name_en}” cannot be applied for at a kiosk; please go to a window")
         self._record.codes = codes
-        filled = prefill(self.fields, self._record.applicant, shared)
+        fields = self.fields
+        names = {field.name for field in fields}
+        filled = prefill(fields, self._record.applicant, shared)
         filled.update(self._record.form)
-        self._record.form = {name: value for name, value in filled.items() if name in {f.name for f in self.fields}}
+        self._record.form = {name: value for name, value in filled.items() if name in names}
         self._record.completeness = None
         self._advance(Step.FORM)
 
     def fill(self, values: Mapping[str, object]) -> FormResult:
         """Take the citizen's entries (on top of the prefilled ones); every bad field is reported at once."""
         self._expect((Step.FORM, Step.MATERIALS, Step.CHECK, Step.REVIEW))
+        fields = self.fields
         merged = {**self._record.form, **values}
-        merged.update(derive(self.fields, merged))
-        result = validate_form(self.fields, merged, today=self.clock().date())
+        merged.update(derive(fields, merged))
+        result = validate_form(fields, merged, today=self.clock().date())
         result = self._check_delivery(result)
         problems = self._identity_mismatch(result)
         if problems:
             result = FormResult(result.values, result.errors + problems, result.unknown)
-        names = {field.name for field in self.fields}
+        names = {field.name for field in fields}
         typed = {name: str(value) for name, value in merged.items() if name in names and value not in (None, "")}
         self._record.form = {**typed, **{name: str(value) for name, value in result.values.items()}}
         applicant = self._record.applicant
@@ -259,8 +262,9 @@ class Application:
         self._expect((Step.MATERIALS, Step.CHECK, Step.REVIEW))
         applicant = self._record.applicant
         available = set(shared) | ({"identity"} if applicant and applicant.verified else set())
-        result = check(self.needed, self._record.files, shared=available,
-                       e_licences=self._lookup(lookup, available), commit=commit, due_date=self._due_date)
+        needed = self.needed
+        result = check(needed, self._record.files, shared=available,
+                       e_licences=self._lookup(needed, lookup, available), commit=commit, due_date=self._due_date)
         self._record.completeness = result
         self._record.committed = commit and result.complete and bool(result.deferrals or result.commitments)
         self._advance(Step.CHECK)
@@ -299,8 +303,7 @@ class Application:
             promised_date=max(part.promised_date for part in parts),
             provisional=any(part.provisional for part in parts),
             delivery=self._delivery(),
-            deferred=tuple((d.material.id, d.material.name, d.due, d.provisional) for d in result.deferrals),
-            committed=tuple((m.id, m.name) for m in result.commitments),
+            deferred=result.deferrals, committed=result.commitments,
             supplied=dict(result.supplied), applicant_masked=self._record.applicant.masked,
             operator=self.operator, consent=self._record.consent,
         )
@@ -413,11 +416,12 @@ class Application:
         self.history.append((str(step), self.clock().isoformat(timespec="seconds")))
         self._save()
 
-    def _lookup(self, lookup: ELicenceLookup | None, shared: set[str]) -> dict[str, str]:
+    def _lookup(self, needed: tuple[Requirement, ...], lookup: ELicenceLookup | None,
+                shared: set[str]) -> dict[str, str]:
         """Ask the platform only for what the citizen has not captured and shared data does not cover."""
         answers: dict[str, str] = {}
         applicant = self._record.applicant
-        for requirement in self.needed:
+        for requirement in needed:
             material = requirement.material
             if not material.e_licence or material.id in self._record.files or material.shared_data in shared:
                 continue

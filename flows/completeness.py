@@ -99,8 +99,9 @@ def check(
         gap = _gap(requirement, files.get(material.id, ()), shared, e_licences, supplied)
         if gap is not None and (material.required or gap.reason == "invalid"):
             gaps.append(gap)
-    if not (commit and gaps and all(gap.may_defer or gap.may_commit for gap in gaps)):
-        return Completeness(supplied, tuple(gaps))
+    pending = Completeness(supplied, tuple(gaps))
+    if not (commit and pending.can_commit):
+        return pending
     deferrals, commitments = [], []
     for gap in gaps:
         material = gap.material

@@ -92,6 +92,9 @@ class Material:
     def requirement_en(self) -> str:
         return f"{self.name_en}, {FORMS[self.form][1]}, {self.count} ({MEDIA[self.medium][1]})"
 
+    def to_dict(self) -> dict:
+        return {**_plain(asdict(self)), "supply": list(self.supply)}
+
 
 @dataclass(frozen=True)
 class Option:
@@ -225,10 +228,7 @@ class Service:
         raise KeyError(material_id)
 
     def to_dict(self) -> dict:
-        data = _plain(asdict(self))
-        for material, item in zip(self.materials, data["materials"]):
-            item["supply"] = list(material.supply)
-        return data
+        return {**_plain(asdict(self)), "materials": [material.to_dict() for material in self.materials]}
 
 
 @dataclass(frozen=True)

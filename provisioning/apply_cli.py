@@ -90,7 +90,7 @@ def _apply(args: argparse.Namespace) -> int:
     acceptance = app.submit(number)
     record = {**acceptance.to_dict(), "applicant_identity": app.applicant.to_dict(), "form": dict(app.form),
               "catalogue_version": catalogue.version}
-    outbox.accept(record, {mid: app_files for mid, app_files in files.items()}, idempotency_key=app.draft_id)
+    outbox.accept(record, files, idempotency_key=app.draft_id)
     app.finish()
     _print(args, {**acceptance.to_dict(), "stored": "outbox"}, format_acceptance)
     return 0

@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 
-from flows.search import browse, search
-
 from flows.catalogue import CatalogueError
 from flows.form import merge_fields
 from flows.guide import (
@@ -20,6 +18,7 @@ from flows.guide import (
     Service,
 )
 from flows.materials import requirements
+from flows.search import browse, search
 
 from .datasets import current_catalogue
 
@@ -85,15 +84,8 @@ def guide(catalogue: Catalogue, code: str) -> dict:
         data["department_name"] = catalogue.departments[item.lead_department].name
         data["members"] = [member.to_dict() for member in members]
     data["form_fields"] = [_field(field) for field in merge_fields(members)]
-    materials = []
-    for requirement in requirements(members):
-        entry = {key: value for key, value in requirement.material.__dict__.items()}
-        entry["common_mistakes"] = list(requirement.material.common_mistakes)
-        entry["supply"] = list(requirement.material.supply)
-        entry["requirement"] = requirement.material.requirement()
-        entry["services"] = list(requirement.services)
-        materials.append(entry)
-    data["materials"] = materials
+    data["materials"] = [{**r.material.to_dict(), "requirement": r.material.requirement(),
+                          "services": list(r.services)} for r in requirements(members)]
     return data
 
 
